@@ -1,0 +1,91 @@
+# Dalil: `make run` to start everything, `make test` to check everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENGINE := .venv/engine
+APP := .venv/app
+ENGINE_PY := $(ENGINE)/bin/python
+APP_PY := $(APP)/bin/python
+RASA := $(ENGINE)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+MODEL := models/dalil.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) $(wildcard bot/nlu/*.py)
+
+# Python 3.10 for Rasa: on PATH, from pyenv, or from uv's managed Pythons.
+PY310 := $(or $(shell command -v python3.10 2>/dev/null && python3.10 -c 'pass' 2>/dev/null && command -v python3.10), \
+              $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10), \
+              $(shell command -v uv >/dev/null 2>&1 && uv python find 3.10 2>/dev/null))
+PY311 := $(or $(shell for p in python3.13 python3.12 python3.11; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && command -v $$p && break; done), \
+              $(firstword $(wildcard $(HOME)/.pyenv/versions/3.1[123]*/bin/python3)))
+
+.PHONY: help setup env train run test test-unit test-engine test-stories test-e2e validate lint clean
+
+help:
+	@echo "make run    set everything up (first time) and start the assistant"
+	@echo "make test   set up what is needed and run every test"
+	@echo "make setup | train | lint | clean"
+
+setup: $(ENGINE)/.installed $(APP)/.installed
+
+$(ENGINE)/.installed: requirements/engine.lock
+	@if [ -z "$(strip $(PY310))" ]; then \
+	  echo "Rasa 3.6 needs Python 3.10 and none was found."; \
+	  echo "Install one of: 'pyenv install 3.10', 'uv python install 3.10', or 'apt-get install python3.10 python3.10-venv'."; \
+	  exit 1; fi
+	$(firstword $(PY310)) -m venv $(ENGINE)
+	$(ENGINE_PY) -m pip install --quiet --upgrade pip==24.3.1
+	$(ENGINE_PY) -m pip install --quiet --no-deps -r requirements/engine.lock
+	$(ENGINE_PY) -m pip check
+	touch $@
+
+$(APP)/.installed: requirements/app.lock
+	@if [ -z "$(strip $(PY311))" ]; then echo "The app needs Python 3.11 or newer; none was found."; exit 1; fi
+	$(firstword $(PY311)) -m venv $(APP)
+	$(APP_PY) -m pip install --quiet --upgrade pip==24.3.1
+	$(APP_PY) -m pip install --quiet -r requirements/app.lock
+	touch $@
+
+env: .env
+.env: | $(APP)/.installed
+	$(APP_PY) -m bot.processes init-env
+
+migrate: setup .env
+	$(APP)/bin/alembic upgrade head
+
+# Retrain only when data, config, domain or our NLU components changed.
+train: $(MODEL)
+$(MODEL): $(TRAINING_INPUTS) | $(ENGINE)/.installed
+	$(RASA) train --fixed-model-name dalil --out models --num-threads 2
+	touch $@
+
+validate: $(ENGINE)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+run: setup .env migrate train
+	@$(APP_PY) -m bot.processes urls
+	@echo "Press Ctrl-C to stop everything."
+	$(APP)/bin/honcho start -f Procfile
+
+lint: setup
+	$(APP)/bin/ruff check bot actions tests
+	$(APP)/bin/ruff format --check bot actions tests
+
+test-unit: setup
+	$(APP)/bin/pytest -q tests --ignore=tests/engine -m "not e2e"
+
+test-engine: setup
+	$(ENGINE_PY) -m pytest -q tests/engine -p no:cacheprovider
+
+test-stories: train
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results
+
+test-e2e: setup train
+	$(APP)/bin/pytest -q tests -m e2e
+
+test: setup lint validate test-engine test-unit train test-stories test-e2e
+
+clean:
+	rm -rf .venv models results .rasa

@@ -1,0 +1,1 @@
+"""Dalil: a multilingual assistant for migrants' rights and services."""

@@ -1,0 +1,1 @@
+"""Content users read: emergency numbers now; rights articles later."""

@@ -1,0 +1,1 @@
+"""Web app: health now; widget, staff console and HSDS API later."""
