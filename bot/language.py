@@ -21,9 +21,15 @@ class LanguageChoice:
     source: str
 
 
-def explicit_language(entities: list[dict[str, Any]]) -> str | None:
-    """The language the user asked for by name or button, if any."""
-    for entity in entities or []:
+def explicit_language(parse_data: dict[str, Any]) -> str | None:
+    """The language the user asked for by name or button, if any.
+
+    Only a ``choose_language`` message counts: "I need a Dutch course" names a language
+    but is not a request to switch to it.
+    """
+    if (parse_data.get("intent") or {}).get("name") != "choose_language":
+        return None
+    for entity in parse_data.get("entities") or []:
         if entity.get("entity") == "language" and entity.get("value") in SUPPORTED_LANGUAGES:
             return entity["value"]
     return None
@@ -36,7 +42,7 @@ def resolve(
     default_language: str,
 ) -> LanguageChoice:
     """Return the language for this turn from the slot so far and the parsed message."""
-    chosen = explicit_language(parse_data.get("entities", []))
+    chosen = explicit_language(parse_data)
     if chosen:
         return LanguageChoice(chosen, EXPLICIT)
 

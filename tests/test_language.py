@@ -9,8 +9,12 @@ def detection(language=None, confident=False, supported=True, hint=None):
     return {"language": language, "confident": confident, "supported": supported, "hint": hint}
 
 
-def parse(entities=(), **kwargs):
-    return {"entities": list(entities), "language_detection": detection(**kwargs)}
+def parse(entities=(), intent="choose_language", **kwargs):
+    return {
+        "intent": {"name": intent},
+        "entities": list(entities),
+        "language_detection": detection(**kwargs),
+    }
 
 
 LANG_AR = {"entity": "language", "value": "ar"}
@@ -60,3 +64,9 @@ def test_hint_only_used_before_a_language_is_known():
 def test_unknown_entity_value_is_ignored():
     choice = resolve("nl", "detected", parse([{"entity": "language", "value": "xx"}]), "en")
     assert choice.language == "nl"
+
+
+def test_language_named_in_another_request_is_not_a_choice():
+    message = parse([{"entity": "language", "value": "nl"}], intent="find_service")
+    choice = resolve("fr", "detected", message, "en")
+    assert choice.language == "fr"

@@ -35,7 +35,7 @@ def _load(path: Path) -> dict:
 
 
 def emergency_info(country: str, language: str, path: Path = EMERGENCY_FILE) -> EmergencyInfo:
-    """Numbers to call in ``country`` (``other`` when unknown), labelled in ``language``."""
+    """Numbers to call in ``country`` (``other`` for any other country), labelled in ``language``."""
     data = _load(path)
     entry = data["countries"].get(country) or data["countries"]["other"]
     contacts = [
@@ -54,3 +54,13 @@ def format_contacts(info: EmergencyInfo, rtl: bool = False) -> str:
         # U+2068/U+2069 isolate the digits so "112" is not reordered inside Arabic text.
         return "\n".join(f"📞 \u2068{number}\u2069 : {label}" for number, label in info.contacts)
     return "\n".join(f"📞 {number}: {label}" for number, label in info.contacts)
+
+
+def emergency_slots(country: str, language: str) -> dict[str, str]:
+    """The slot values the ``utter_emergency*`` responses show."""
+    info = emergency_info(country, language)
+    return {
+        "emergency_contacts": format_contacts(info, rtl=language == "ar"),
+        "emergency_sources": " · ".join(info.sources),
+        "emergency_checked": info.checked_at,
+    }
