@@ -10,19 +10,22 @@ RASA := $(ENGINE)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
 
 MODEL := models/dalil.tar.gz
 RASA_DATA := data/nlu data/rules.yml data/stories.yml
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) $(wildcard bot/nlu/*.py)
 
 # Python 3.10 for Rasa: on PATH, from pyenv, or from uv's managed Pythons.
-PY310 := $(or $(shell command -v python3.10 2>/dev/null && python3.10 -c 'pass' 2>/dev/null && command -v python3.10), \
-              $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10), \
-              $(shell command -v uv >/dev/null 2>&1 && uv python find 3.10 2>/dev/null))
-PY311 := $(or $(shell for p in python3.13 python3.12 python3.11; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && command -v $$p && break; done), \
-              $(firstword $(wildcard $(HOME)/.pyenv/versions/3.1[123]*/bin/python3)))
+PY310 := $(firstword \
+  $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/dev/null) \
+  $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) \
+  $(shell uv python find 3.10 2>/dev/null))
+PY311 := $(firstword \
+  $(shell for p in python3.13 python3.12 python3.11 python3; do \
+    $$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done))
 
-.PHONY: help setup env train run test test-unit test-engine test-stories test-e2e validate lint clean
+.PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint clean
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
@@ -36,7 +39,7 @@ $(ENGINE)/.installed: requirements/engine.lock
 	  echo "Rasa 3.6 needs Python 3.10 and none was found."; \
 	  echo "Install one of: 'pyenv install 3.10', 'uv python install 3.10', or 'apt-get install python3.10 python3.10-venv'."; \
 	  exit 1; fi
-	$(firstword $(PY310)) -m venv $(ENGINE)
+	$(PY310) -m venv $(ENGINE)
 	$(ENGINE_PY) -m pip install --quiet --upgrade pip==24.3.1
 	$(ENGINE_PY) -m pip install --quiet --no-deps -r requirements/engine.lock
 	$(ENGINE_PY) -m pip check
@@ -44,7 +47,7 @@ $(ENGINE)/.installed: requirements/engine.lock
 
 $(APP)/.installed: requirements/app.lock
 	@if [ -z "$(strip $(PY311))" ]; then echo "The app needs Python 3.11 or newer; none was found."; exit 1; fi
-	$(firstword $(PY311)) -m venv $(APP)
+	$(PY311) -m venv $(APP)
 	$(APP_PY) -m pip install --quiet --upgrade pip==24.3.1
 	$(APP_PY) -m pip install --quiet -r requirements/app.lock
 	touch $@
@@ -55,6 +58,7 @@ env: .env
 
 migrate: setup .env
 	$(APP)/bin/alembic upgrade head
+	$(APP_PY) -m bot.directory.seed
 
 # Retrain only when data, config, domain or our NLU components changed.
 train: $(MODEL)
@@ -71,8 +75,8 @@ run: setup .env migrate train
 	$(APP)/bin/honcho start -f Procfile
 
 lint: setup
-	$(APP)/bin/ruff check bot actions tests
-	$(APP)/bin/ruff format --check bot actions tests
+	$(APP)/bin/ruff check bot actions tests migrations
+	$(APP)/bin/ruff format --check bot actions tests migrations
 
 test-unit: setup
 	$(APP)/bin/pytest -q tests --ignore=tests/engine -m "not e2e"

@@ -41,6 +41,8 @@ def rasa_environment() -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
+        # No telemetry or crash reports leave the machine (privacy; no network here).
+        RASA_TELEMETRY_ENABLED="false",
     )
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

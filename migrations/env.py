@@ -4,6 +4,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import bot.directory.models  # noqa: F401 - registers the directory tables
 from bot.db import Base, get_engine
 
 if context.config.config_file_name is not None:

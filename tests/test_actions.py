@@ -1,7 +1,6 @@
 """action_validate_slot_mappings run directly with a dict-built Tracker."""
 
 import pytest
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ValidateSlotMappings

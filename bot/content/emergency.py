@@ -35,7 +35,7 @@ def _load(path: Path) -> dict:
 
 
 def emergency_info(country: str, language: str, path: Path = EMERGENCY_FILE) -> EmergencyInfo:
-    """Numbers to call in ``country`` (``other`` for any other country), labelled in ``language``."""
+    """Numbers to call in ``country`` (or ``other``), labelled in ``language``."""
     data = _load(path)
     entry = data["countries"].get(country) or data["countries"]["other"]
     contacts = [
