@@ -67,7 +67,7 @@ $(MODEL): $(TRAINING_INPUTS) | $(ENGINE)/.installed
 	touch $@
 
 validate: $(ENGINE)/.installed
-	$(RASA) data validate --data $(RASA_DATA) --fail-on-warnings
+	$(ENGINE_PY) -m bot.nlu.validate_data --data $(RASA_DATA)
 
 run: setup .env migrate train
 	@$(APP_PY) -m bot.processes urls

@@ -13,7 +13,7 @@ from bot.settings import ROOT, SUPPORTED_LANGUAGES
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOPICS = ROOT.parent / "shared" / "TOPICS.md"
 # Intents this project added to the catalogue (TOPICS.md: "add freely").
-ADDED_INTENTS = {"unsupported_language", "rights_overview", "documents_overview"}
+ADDED_INTENTS = {"unsupported_language", "rights_overview", "documents_overview", "show_more"}
 MIN_EXAMPLES = 20
 
 

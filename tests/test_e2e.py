@@ -118,6 +118,10 @@ def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("models/dalil.tar.gz is missing: `make test` trains it first")
     s = Stack(tmp_path_factory.mktemp("stack"))
+    for step in (["-m", "alembic", "upgrade", "head"], ["-m", "bot.directory.seed"]):
+        subprocess.run(
+            [sys.executable, *step], cwd=ROOT, env=s.env, check=True, capture_output=True
+        )
     try:
         actions = s.start("actions")
         _wait(f"http://127.0.0.1:{s.actions_port}/health", 60, actions)
@@ -199,6 +203,96 @@ def test_unsupported_language_lists_ours(stack):
     for name in ("English", "Français", "Nederlands", "العربية"):
         assert name in text
     assert len(replies[0]["buttons"]) == 4
+
+
+def _directory_names(stack, category: str, city: str, language: str) -> set[str]:
+    """Names (in ``language``) of the active services of ``category`` in ``city``."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(stack.env["DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT s.id, s.name, t.value FROM service s"
+                " JOIN service_at_location sal ON sal.service_id = s.id"
+                " JOIN location l ON l.id = sal.location_id"
+                " JOIN attribute a ON a.link_id = s.id AND a.link_entity = 'service'"
+                " LEFT JOIN translation t ON t.entity_type = 'service' AND t.entity_id = s.id"
+                "   AND t.field = 'name' AND t.language = :lang"
+                " WHERE a.taxonomy_term_id = :term AND l.city_normalised = :city AND s.active"
+            ),
+            {"lang": language, "term": f"dalil-service-category-{category}", "city": city},
+        ).all()
+    engine.dispose()
+    return {translated or name for _, name, translated in rows}
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I need a doctor in Antwerp", "en"),
+        ("j'ai besoin d'un médecin à Anvers", "fr"),
+        ("ik heb een dokter nodig in Antwerpen", "nl"),
+        ("أحتاج طبيبا في أنتويرب", "ar"),
+    ],
+)
+def test_doctor_in_antwerp_lists_health_services_in_antwerp(stack, text, language):
+    expected = _directory_names(stack, "health", "antwerp", language)
+    assert expected, "the seed directory has no health service in Antwerp"
+    replies = stack.say(new_sender(), text)
+    header = response_text("utter_services_found", language).split("{category_name}")[0]
+    assert replies[0]["text"].startswith(header)
+    cards = [r["text"] for r in replies[1:] if r.get("text", "").startswith("▪️")]
+    assert cards
+    for card in cards:
+        assert card.splitlines()[0].removeprefix("▪️ ") in expected
+    assert "buttons" in replies[-1]
+
+
+def test_position_near_rabat_lists_rabat_first_with_distances(stack):
+    sender = new_sender()
+    stack.say(sender, '/find_service{"service_category": "health"}')
+    replies = stack.say(sender, '/share_location{"lat": 34.0209, "lon": -6.8416}')
+    cards = [r["text"] for r in replies if r.get("text", "").startswith("▪️")]
+    assert len(cards) == 3
+    distances = [float(re.search(r"([0-9.]+) km", c).group(1)) for c in cards]
+    assert distances == sorted(distances) and distances[0] < 15
+    rabat = _directory_names(stack, "health", "rabat", "en")
+    assert cards[0].splitlines()[0].removeprefix("▪️ ") in rabat
+    more = stack.say(sender, "/show_more")
+    more_cards = [r["text"] for r in more if r.get("text", "").startswith("▪️")]
+    assert more_cards and not set(more_cards) & set(cards)
+
+
+def test_search_asks_what_then_where_and_understands_a_typed_city(stack):
+    sender = new_sender()
+    first = stack.say(sender, "/find_service")
+    assert first[0]["text"] == response_text("utter_ask_service_category", "en")
+    assert len(first[0]["buttons"]) == 12
+    second = stack.say(sender, '/find_service{"service_category": "legal_aid"}')
+    assert second[0]["text"] == response_text("utter_ask_service_place", "en")
+    unknown = stack.say(sender, "Zzyzx")
+    assert unknown[0]["text"] == response_text("utter_unknown_place", "en")
+    replies = stack.say(sender, "bruxel")  # typo of Bruxelles
+    assert any(r.get("text", "").startswith("▪️") for r in replies)
+
+
+def test_nothing_found_gives_alternatives_and_a_helpline_never_silence(stack):
+    cities = ("oujda", "tangier", "ghent", "liege", "antwerp", "casablanca")
+    categories = ("family_tracing", "language_course", "employment", "food", "documentation")
+    empty = next(
+        ((cat, city) for city in cities for cat in categories
+         if not _directory_names(stack, cat, city, "en")),
+        None,
+    )  # fmt: skip
+    if empty is None:
+        pytest.skip("every probed category is present in every probed city")
+    category, city = empty
+    payload = f'/find_service{{"service_category": "{category}", "location": "{city}"}}'
+    replies = stack.say(new_sender(), payload)
+    texts = [r.get("text", "") for r in replies]
+    assert texts[0].startswith(response_text("utter_services_alternatives", "en").split("{")[0])
+    assert any(t.startswith("▪️") for t in texts)
 
 
 def test_model_parse_needs_the_token_and_returns_catalogue_names(stack):

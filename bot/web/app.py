@@ -8,8 +8,10 @@ from fastapi.responses import JSONResponse
 
 from bot import db
 from bot.settings import get_settings
+from bot.web.hsds_api import router as hsds_router
 
 app = FastAPI(title="Dalil", docs_url=None, redoc_url=None)
+app.include_router(hsds_router)
 
 
 async def _reachable(url: str) -> bool:

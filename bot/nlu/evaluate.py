@@ -1,0 +1,74 @@
+"""Evaluate the trained model on the held-out set in tests/nlu, one language at a time.
+
+Prints accuracy and macro-F1 per language and the most confused intent pairs, and writes
+them to docs/evaluation.md. Runs in the engine environment: `make eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("en", "fr", "nl", "ar", "other")
+
+
+def evaluate(model: Path, data_dir: Path, out: Path) -> dict[str, dict]:
+    results = {}
+    for lang in LANGUAGES:
+        data = data_dir / f"{lang}.yml"
+        if not data.exists():
+            continue
+        target = out / lang
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(model),
+             "--nlu", str(data), "--out", str(target), "--no-plot"],
+            check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        report = json.loads((target / "intent_report.json").read_text(encoding="utf-8"))
+        errors_file = target / "intent_errors.json"
+        errors = json.loads(errors_file.read_text(encoding="utf-8")) if errors_file.exists() else []
+        pairs = collections.Counter((e["intent"], e["intent_prediction"]["name"]) for e in errors)
+        results[lang] = {
+            "accuracy": report["accuracy"],
+            "macro_f1": report["macro avg"]["f1-score"],
+            "support": report["macro avg"]["support"],
+            "confused": pairs.most_common(5),
+        }
+    return results
+
+
+def markdown(results: dict[str, dict], title: str) -> str:
+    lines = [f"## {title}", "", "| language | examples | accuracy | macro-F1 |"]
+    lines.append("|---|---|---|---|")
+    for lang, r in results.items():
+        lines.append(f"| {lang} | {r['support']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |")
+    lines += ["", "Most confused (true → predicted, count):", ""]
+    for lang, r in results.items():
+        pairs = ", ".join(f"{a} → {b} ({n})" for (a, b), n in r["confused"]) or "none"
+        lines.append(f"- **{lang}**: {pairs}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "dalil.tar.gz")
+    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "nlu")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval")
+    parser.add_argument("--title", default="Held-out set (tests/nlu)")
+    parser.add_argument("--report", type=Path, default=None, help="write markdown here")
+    args = parser.parse_args()
+    results = evaluate(args.model, args.data, args.out)
+    text = markdown(results, args.title)
+    print(text)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
