@@ -25,7 +25,7 @@ PY311 := $(firstword \
   $(shell for p in python3.13 python3.12 python3.11 python3; do \
     $$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done))
 
-.PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint clean
+.PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint clean bench-directory
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
@@ -91,6 +91,10 @@ test-e2e: setup train
 	$(APP)/bin/pytest -q tests --ignore=tests/engine -m e2e
 
 test: setup lint validate test-engine test-unit train test-stories test-e2e
+
+# Directory performance on SQLite and PostgreSQL; e.g. BENCH_ARGS="--report docs/performance.md".
+bench-directory: $(APP)/.installed
+	$(APP_PY) -m bot.directory.benchmark $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv models results .rasa

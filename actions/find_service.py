@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.db import session_scope
 from bot.directory.answers import PAGE_SIZE, answer, category_name
+from bot.directory.categories import resolve_category
 from bot.directory.cities import resolve_city
-from bot.directory.seed import CATEGORIES
 from bot.settings import get_settings
 
 DomainDict = dict[str, Any]
@@ -42,7 +42,7 @@ class ValidateServiceForm(FormValidationAction):
     def validate_service_category(self, value: Any, dispatcher, tracker, domain) -> dict:
         if isinstance(value, list):
             value = value[-1] if value else None
-        return {"service_category": value if value in CATEGORIES else None}
+        return {"service_category": resolve_category(str(value)) if value else None}
 
     def validate_service_place(self, value: Any, dispatcher, tracker, domain) -> dict:
         city = resolve_city(str(value)) if value else None

@@ -76,7 +76,10 @@ class Organization(Base):
 
 class Service(Base):
     __tablename__ = "service"
-    __table_args__ = (Index("ix_service_status", "status"),)
+    __table_args__ = (
+        Index("ix_service_status", "status"),
+        Index("ix_service_name_id", "name", "id"),  # 0003: listing order, no sort
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     organization_id: Mapped[str] = mapped_column(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.directory.models import (
     Attribute,
@@ -86,6 +86,24 @@ def _open_clause(moment: dt.datetime):
     return or_(*clauses)
 
 
+def _squared_distance(query: Query):
+    """Equirectangular distance to the query's position, squared, in degrees of latitude."""
+    scale = math.cos(math.radians(query.latitude))
+    d_lat = Location.latitude - query.latitude
+    d_lon = (Location.longitude - query.longitude) * scale
+    return d_lat * d_lat + d_lon * d_lon
+
+
+def _box(query: Query, km: float) -> list:
+    """Latitude/longitude ranges around the query's position: served by ix_location_lat_lon."""
+    dlat = km / KM_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(query.latitude)), 0.01)
+    return [
+        Location.latitude.between(query.latitude - dlat, query.latitude + dlat),
+        Location.longitude.between(query.longitude - dlon, query.longitude + dlon),
+    ]
+
+
 def _statement(query: Query):
     conditions = [Service.active.is_(True), Location.active.is_(True), ServiceAtLocation.active]
     if query.category:
@@ -122,18 +140,10 @@ def _statement(query: Query):
         .where(*conditions)
     )
     if query.latitude is not None and query.longitude is not None:
-        scale = math.cos(math.radians(query.latitude))
-        squared = (Location.latitude - query.latitude) * (Location.latitude - query.latitude) + (
-            (Location.longitude - query.longitude) * scale
-        ) * ((Location.longitude - query.longitude) * scale)
+        squared = _squared_distance(query)
         statement = statement.where(Location.latitude.is_not(None))
         if query.radius_km:
-            dlat = query.radius_km / KM_PER_DEGREE
-            dlon = dlat / max(scale, 0.01)
-            statement = statement.where(
-                Location.latitude.between(query.latitude - dlat, query.latitude + dlat),
-                Location.longitude.between(query.longitude - dlon, query.longitude + dlon),
-            )
+            statement = statement.where(*_box(query, query.radius_km))
         return statement.order_by(squared, Service.national, Service.name, Service.id)
     # Local services before national ones, then the most recently verified first.
     return statement.order_by(
@@ -141,8 +151,54 @@ def _statement(query: Query):
     )
 
 
+# Nearest-first search without a radius first looks inside circles of these sizes (km): a
+# circle holding enough matches holds the nearest ones, and its bounding box lets the
+# latitude/longitude index pick a few hundred locations instead of scanning every service.
+NEAREST_STEPS_KM = (10.0, 50.0, 250.0)
+
+# A hit's card needs phones, schedules, languages and addresses: those stay eagerly loaded.
+# The back-references (organization -> all its services, location -> all its services, ...)
+# would cascade into loading whole neighbourhoods of the graph; they load on access instead.
+_LOADING = (
+    lazyload(Service.organization),
+    lazyload(Service.service_at_locations),
+    lazyload(Service.attributes),
+    lazyload(Service.translations),
+    lazyload(Location.service_at_locations),
+)
+
+
+def _nearest_circle(session: Session, query: Query, wanted: int) -> float | None:
+    """The smallest of NEAREST_STEPS_KM holding `wanted` matches, else None (search all)."""
+    if abs(query.latitude) > 89:  # the bounding box would not hold the circle
+        return None
+    squared = _squared_distance(query)
+    for km in NEAREST_STEPS_KM:
+        degrees = km / KM_PER_DEGREE
+        probe = (
+            _statement(query)
+            .with_only_columns(squared)
+            .where(*_box(query, km), squared <= degrees * degrees)
+            .order_by(None)
+            .limit(1)
+            .offset(wanted - 1)
+        )
+        if session.execute(probe).first() is not None:
+            return km
+    return None
+
+
 def search(session: Session, query: Query, limit: int = 3, offset: int = 0) -> list[Hit]:
-    rows = session.execute(_statement(query).limit(limit).offset(offset)).all()
+    statement = _statement(query).options(*_LOADING)
+    near = query.latitude is not None and query.longitude is not None
+    if near and not query.radius_km and limit:
+        km = _nearest_circle(session, query, offset + limit)
+        if km is not None:
+            degrees = km / KM_PER_DEGREE
+            statement = statement.where(
+                *_box(query, km), _squared_distance(query) <= degrees * degrees
+            )
+    rows = session.execute(statement.limit(limit).offset(offset)).all()
     hits = []
     for service, location in rows:
         distance = None
@@ -162,7 +218,8 @@ def search(session: Session, query: Query, limit: int = 3, offset: int = 0) -> l
 
 
 def count(session: Session, query: Query) -> int:
-    return session.execute(select(func.count()).select_from(_statement(query).subquery())).scalar()
+    counted = _statement(query).order_by(None).subquery()
+    return session.execute(select(func.count()).select_from(counted)).scalar()
 
 
 def translations(

@@ -433,6 +433,27 @@ def _children(writer: _Writer, record: dict[str, Any]) -> bool:
     return changed
 
 
+def with_translations(records: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """Add the translators' names and descriptions (translations.yml beside the seed).
+
+    A text already in services.yml wins: the translation file only fills gaps.
+    """
+    if not path.exists():
+        return records
+    extra = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("services") or {}
+    merged = []
+    for record in records:
+        record = dict(record)
+        for field_name in ("name", "description"):
+            texts = dict(record.get(field_name) or {})
+            for language, text in ((extra.get(record["id"]) or {}).get(field_name) or {}).items():
+                if language in LANGUAGES and text and not texts.get(language):
+                    texts[language] = text
+            record[field_name] = texts
+        merged.append(record)
+    return merged
+
+
 def load_services(session: Session, path: Path | str = SERVICES_PATH) -> Counter[str]:
     """Upsert every record of `path`; returns counts per table and action (created, ...).
 
@@ -440,7 +461,7 @@ def load_services(session: Session, path: Path | str = SERVICES_PATH) -> Counter
     nothing half-written once the caller rolls back.
     """
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    records = data.get("services") or []
+    records = with_translations(data.get("services") or [], Path(path).parent / "translations.yml")
     ids = [r["id"] for r in records]
     duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     if duplicates:

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from phonenumbers import shortnumberinfo
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, UniqueConstraint, select
 from sqlalchemy.orm import Session, lazyload
 
@@ -449,7 +448,7 @@ def read_csv(path: Path, batch: Batch) -> None:
                 positions[name] = index
             elif name:
                 batch.warnings.append(f'{label}: column "{name}" ignored (not stored by Dalil)')
-        missing = [table.csv_column(a) for a in table.required if table.csv_column(a) not in known]
+        missing = [table.csv_column(a) for a in table.required]
         missing = [c for c in missing if c not in positions]
         if missing:
             for name in missing:
@@ -875,6 +874,12 @@ def validate(batch: Batch, session: Session, tick: Callable[[int], None] = _noop
                     for phone in batch.records["phone"].values():
                         if phone.values.get("service_id") == service_id:
                             country = country or _region(phone.values.get("number"))
+            organization = location.values.get("organization_id")
+            for other in batch.records["location"].values():
+                if organization and other.values.get("organization_id") == organization:
+                    country = country or (
+                        None if other.derive_country else other.values.get("country")
+                    )
             location.values["country"] = country or get_settings().default_country
         if location.values.get("country"):
             context.location_country[location.id] = location.values["country"]
@@ -972,10 +977,8 @@ def _check_phone(batch: Batch, record: Record, context: _Context) -> None:
             record.origin, record.name("number"), f'"{number}" is not a phone number ({exc._msg})'
         )
         return
-    if not (
-        phonenumbers.is_possible_number(parsed)
-        or shortnumberinfo.is_valid_short_number_for_region(parsed, region)
-    ):
+    short_code = re.fullmatch(r"\d{3,6}", re.sub(r"[\s.\-/]", "", number)) is not None
+    if not (phonenumbers.is_possible_number(parsed) or short_code):
         batch.error(
             record.origin,
             record.name("number"),

@@ -3,10 +3,11 @@
 Required endpoints `/`, `/services`, `/services/{id}`; optional `/organizations`,
 `/service_at_locations`, `/taxonomies`, `/taxonomy_terms` (each with `/{id}`).
 Filtering, counting and paging happen in SQL (EXISTS subqueries on the indexed link columns,
-COUNT, LIMIT/OFFSET); only the records of the requested page are loaded and mapped to HSDS
-JSON by `bot.directory.hsds`. Only active records are published, confidential locations keep
-their address and position to themselves (also from proximity search: a shelter is placed at
-its city centre), and no text a client sent is ever echoed back, not even in error messages.
+COUNT, LIMIT/OFFSET on ids only, see `_paginate_ids`); only the records of the requested page
+are loaded and mapped to HSDS JSON by `bot.directory.hsds`. Only active records are published,
+confidential locations keep their address and position to themselves (also from proximity
+search: a shelter is placed at its city centre), and no text a client sent is ever echoed
+back, not even in error messages.
 
 Extensions to the standard query parameters: `country`, `city` (any spelling
 `bot.directory.cities.resolve_city` knows), `language` (spoken at the service),
@@ -19,6 +20,7 @@ import datetime as dt
 import logging
 import math
 import re
+import traceback
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -40,7 +42,8 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload, lazyload, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from bot import db
 from bot.directory.cities import cities, resolve_city
@@ -148,8 +151,10 @@ class _HsdsRoute(APIRoute):
                 name = loc[-1] if loc else "request"
                 message = _TYPE_MESSAGES.get(first.get("type", ""), "has an invalid value")
                 return _bad(name, message).response()
-            except Exception:  # noqa: BLE001 - a client gets a clean 500, the log the trace
-                log.exception("HSDS API failure on %s", path)
+            except Exception as exc:  # noqa: BLE001 - a client gets a clean 500, the log the trace
+                # Frames only: the exception message may quote SQL parameters (search text).
+                frames = "".join(traceback.format_tb(exc.__traceback__))
+                log.error("HSDS API failure on %s: %s\n%s", path, type(exc).__name__, frames)
                 return ApiError(500, "internal_error", "The directory is unavailable.").response()
 
         return route
@@ -365,6 +370,20 @@ def _location_conditions(filters: ServiceFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _organization_active() -> ColumnElement[bool]:
+    """The service's organization is active.
+
+    Written as `organization_id NOT IN (inactive organizations)`: the database evaluates the
+    (usually empty) list once and checks each service against it from the listing index
+    (`ix_service_listing` holds organization_id), instead of one organization lookup per
+    service, which made every COUNT and deep page cost ~50,000 lookups. Same rows as
+    `EXISTS (active organization with this id)`: organization_id is NOT NULL and a foreign key
+    to organization.id, and organizations are deactivated, never deleted.
+    """
+    inactive = select(Organization.id).where(Organization.active == false())
+    return Service.organization_id.not_in(inactive)
+
+
 def service_conditions(
     filters: ServiceFilters, *, location_joined: bool = False
 ) -> list[ColumnElement[bool]]:
@@ -373,14 +392,7 @@ def service_conditions(
     With `location_joined` the location filters apply to the joined `Location` row (the
     service_at_location listing); otherwise the service needs one active location matching.
     """
-    conditions: list[ColumnElement[bool]] = [
-        Service.active == true(),
-        exists(
-            select(Organization.id).where(
-                Organization.id == Service.organization_id, Organization.active == true()
-            )
-        ),
-    ]
+    conditions: list[ColumnElement[bool]] = [Service.active == true(), _organization_active()]
     if filters.search:
         conditions.append(
             or_(
@@ -459,6 +471,44 @@ def _paginate(
     return body
 
 
+def _paginate_ids(
+    session: Session,
+    ids: Select[Any],
+    order: Sequence[ColumnElement[Any]],
+    load: Callable[[list[Any]], Sequence[Any]],
+    paging: Paging,
+    render: Callable[[Any], Json],
+    *,
+    reversible: bool = True,
+) -> Json:
+    """`_paginate` for the big listings, in three cheap statements.
+
+    `ids` selects the primary key of the listed records with their filters (no ORDER BY, no
+    eager loads): COUNT runs on it as it is, and the page is the ids at LIMIT/OFFSET in `order`
+    (which must be unique, ending in a primary key), read from the listing indexes. Pages in
+    the second half are read from the end (`order` descending, then reversed: the same rows in
+    the same order), so no page skips more than half of the records. `load` then fetches the
+    page's records by id, with what rendering needs eagerly loaded.
+    """
+    counted = ids.with_only_columns(func.count(), maintain_column_froms=True)
+    total = int(session.scalar(counted) or 0)
+    items: list[Json] = []
+    if paging.offset < total:
+        size = min(paging.per_page, total - paging.offset)
+        after = total - paging.offset - size  # records after this page
+        if reversible and after < paging.offset:
+            backwards = ids.order_by(*(c.desc() for c in order)).limit(size).offset(after)
+            page_ids = list(session.scalars(backwards))[::-1]
+        else:
+            forwards = ids.order_by(*order).limit(size).offset(paging.offset)
+            page_ids = list(session.scalars(forwards))
+        records = {record.id: record for record in load(page_ids)} if page_ids else {}
+        items = [render(records[i]) for i in page_ids if i in records]
+    body = page(items, total, paging.page, paging.per_page)
+    body["empty"] = not items  # Page.empty: this page holds nothing (also past the last page)
+    return body
+
+
 # --- provenance ------------------------------------------------------------------------------
 
 
@@ -505,8 +555,40 @@ def api_meta() -> Json:
 # --- services --------------------------------------------------------------------------------
 
 
-def _service_statement(filters: ServiceFilters) -> Select[Any]:
-    return select(Service).where(*service_conditions(filters)).order_by(Service.name, Service.id)
+# What the service mappings read. Listings load only these, in a few IN (...) statements for
+# the whole page: the default eager loads would also cascade through the back-references
+# (organization -> all its services -> their children, location -> all its services, ...).
+def _service_loading(*, full: bool) -> list[LoaderOption]:
+    options: list[LoaderOption] = [
+        defaultload(Service.organization).lazyload(Organization.services),
+        selectinload(Service.translations),
+    ]
+    if not full:
+        return options + [
+            lazyload(Service.service_at_locations),
+            lazyload(Service.phones),
+            lazyload(Service.schedules),
+            lazyload(Service.languages),
+            lazyload(Service.attributes),
+        ]
+    sal = selectinload(Service.service_at_locations)
+    term = selectinload(Service.attributes).defaultload(Attribute.taxonomy_term)
+    return options + [
+        sal.lazyload(ServiceAtLocation.service),
+        sal.defaultload(ServiceAtLocation.location).lazyload(Location.service_at_locations),
+        selectinload(Service.phones),
+        selectinload(Service.schedules),
+        selectinload(Service.languages),
+        term.defaultload(TaxonomyTerm.taxonomy_detail).lazyload(Taxonomy.terms),
+    ]
+
+
+def _load(session: Session, model: Any, ids: Sequence[str], options: Sequence[Any]) -> list[Any]:
+    statement = select(model).where(model.id.in_(ids)).options(*options)
+    return list(session.scalars(statement).unique())
+
+
+SERVICE_ORDER = (Service.name, Service.id)  # served by ix_service_listing
 
 
 @router.get("/services", summary="Paginated list of services")
@@ -536,7 +618,16 @@ def list_services(
         def render(service: Service) -> Json:
             return service_to_hsds(service, paging.lang, full=False)
 
-    return _paginate(session, _service_statement(filters), paging, render)
+    ids = select(Service.id).where(*service_conditions(filters))
+    full_load = full and not minimal
+    return _paginate_ids(
+        session,
+        ids,
+        SERVICE_ORDER,
+        lambda page_ids: _load(session, Service, page_ids, _service_loading(full=full_load)),
+        paging,
+        render,
+    )
 
 
 def _active_service(session: Session, service_id: str) -> Service:
@@ -576,19 +667,27 @@ def list_organizations(
     full_service: bool = False,
 ) -> Json:
     text = _text("search", search)
-    statement = select(Organization).where(Organization.active == true())
+    ids = select(Organization.id).where(Organization.active == true())
     if text:
-        statement = statement.where(
+        ids = ids.where(
             or_(
                 _contains(Organization.name, text),
                 _contains(Organization.description, text),
                 _translated_match("organization", Organization.id, text),
             )
         )
-    statement = statement.order_by(Organization.name, Organization.id)
-    return _paginate(
+    if full or full_service:
+        # organization.services keeps its default loading (and so its order); below it, what
+        # a full service needs.
+        services = selectinload(Organization.services).options(*_service_loading(full=True))
+        options: list[Any] = [services, selectinload(Organization.translations)]
+    else:
+        options = [lazyload(Organization.services), selectinload(Organization.translations)]
+    return _paginate_ids(
         session,
-        statement,
+        ids,
+        (Organization.name, Organization.id),  # served by ix_organization_listing
+        lambda page_ids: _load(session, Organization, page_ids, options),
         paging,
         lambda o: _organization_json(o, paging.lang, full=full, full_service=full_service),
     )
@@ -687,9 +786,10 @@ def _published_position() -> tuple[Any, Any]:
 
 def _sal_statement(
     filters: ServiceFilters, postcode: str | None, near: Proximity | None
-) -> Select[Any]:
+) -> tuple[Select[Any], tuple[ColumnElement[Any], ...]]:
+    """The ids of the listed service_at_locations and their order."""
     statement = (
-        select(ServiceAtLocation)
+        select(ServiceAtLocation.id)
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(
@@ -708,7 +808,7 @@ def _sal_statement(
             ),
         )
     if near is None:
-        return statement.order_by(Service.name, ServiceAtLocation.id)
+        return statement, (Service.name, ServiceAtLocation.id)
     latitude, longitude = _published_position()
     scale = math.cos(math.radians(near.latitude))
     d_lat = latitude - near.latitude
@@ -737,7 +837,8 @@ def _sal_statement(
             ),
             distance2 <= degrees * degrees,
         )
-    return statement.order_by(distance2.is_(None), distance2, Service.name, ServiceAtLocation.id)
+    order = (distance2.is_(None), distance2, Service.name, ServiceAtLocation.id)
+    return statement, order
 
 
 def _sal_list_item(sal: ServiceAtLocation, language: str | None) -> Json:
@@ -775,12 +876,22 @@ def list_service_at_locations(
     if code is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,19}", code):
         raise _bad("postcode", "must be letters, digits, spaces or dashes (at most 20)")
     near = _proximity(session, proximity, code)
-    statement = _sal_statement(filters, code, near)
+    ids, order = _sal_statement(filters, code, near)
 
     def render(sal: ServiceAtLocation) -> Json:
         return _sal_full(sal, paging.lang) if full else _sal_list_item(sal, paging.lang)
 
-    return _paginate(session, statement, paging, render)
+    service = defaultload(ServiceAtLocation.service).options(*_service_loading(full=full))
+    location = defaultload(ServiceAtLocation.location).lazyload(Location.service_at_locations)
+    return _paginate_ids(
+        session,
+        ids,
+        order,
+        lambda page_ids: _load(session, ServiceAtLocation, page_ids, [service, location]),
+        paging,
+        render,
+        reversible=near is None,  # distances are computed per row: no index to walk back
+    )
 
 
 @router.get("/service_at_locations/{id}", summary="Fully nested service at location")

@@ -1,0 +1,60 @@
+"""Map what a user typed ("médecin", "طبيبا", "advocaat") to a service_category value.
+
+The NLU model maps most words through the synonyms in data/nlu/en.yml; this catches the
+inflected or misspelt forms it passes through untouched, using the same synonym table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.directory.cities import _arabic_variants, normalise
+from bot.directory.seed import CATEGORIES
+from bot.settings import ROOT
+
+SYNONYMS_FILE = ROOT / "data" / "nlu" / "en.yml"
+FUZZY_CUTOFF = 85
+
+
+def _forms(word: str) -> set[str]:
+    """A word with Arabic clitics and the accusative ending ("طبيبا" → "طبيب") removed."""
+    forms = set()
+    for variant in _arabic_variants(word):
+        forms.add(variant)
+        if len(variant) > 3 and variant.endswith("ا") and "\u0600" <= variant[-1] <= "\u06ff":
+            forms.add(variant[:-1])
+    return forms
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for code, names in CATEGORIES.items():
+        table[normalise(code)] = code
+        for name in names.values():
+            table[normalise(name)] = code
+    data = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+    for block in data.get("nlu", []):
+        if block.get("synonym") in CATEGORIES:
+            for line in block["examples"].splitlines():
+                form = line.strip().removeprefix("- ").strip()
+                if form:
+                    table.setdefault(normalise(form), block["synonym"])
+    return table
+
+
+def resolve_category(text: str | None) -> str | None:
+    if not text:
+        return None
+    if text in CATEGORIES:
+        return text
+    table = _table()
+    query = normalise(text)
+    for form in _forms(query):
+        if form in table:
+            return table[form]
+    match = process.extractOne(query, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return table[match[0]] if match else None
