@@ -14,7 +14,8 @@ export RASA_TELEMETRY_ENABLED := false
 
 MODEL := models/dalil.tar.gz
 RASA_DATA := data/nlu data/rules.yml data/stories.yml
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) $(wildcard bot/nlu/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) \
+  bot/nlu/components.py bot/nlu/language_detection.py
 
 # Python 3.10 for Rasa: on PATH, from pyenv, or from uv's managed Pythons.
 PY310 := $(firstword \
@@ -25,12 +26,13 @@ PY311 := $(firstword \
   $(shell for p in python3.13 python3.12 python3.11 python3; do \
     $$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done))
 
-.PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint clean bench-directory
+.PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint \
+  eval clean bench-directory
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
 	@echo "make test   set up what is needed and run every test"
-	@echo "make setup | train | lint | clean"
+	@echo "make setup | migrate | train | validate | lint | eval | bench-directory | clean"
 
 setup: $(ENGINE)/.installed $(APP)/.installed
 
@@ -91,6 +93,10 @@ test-e2e: setup train
 	$(APP)/bin/pytest -q tests --ignore=tests/engine -m e2e
 
 test: setup lint validate test-engine test-unit train test-stories test-e2e
+
+# Accuracy and macro-F1 per language on the held-out set (tests/nlu), kept in docs/.
+eval: train
+	$(ENGINE_PY) -m bot.nlu.evaluate --report docs/evaluation.md
 
 # Directory performance on SQLite and PostgreSQL; e.g. BENCH_ARGS="--report docs/performance.md".
 bench-directory: $(APP)/.installed

@@ -43,6 +43,7 @@ def rasa_environment() -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="2",
         # No telemetry or crash reports leave the machine (privacy; no network here).
         RASA_TELEMETRY_ENABLED="false",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
     )
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -370,29 +370,48 @@ def _location_conditions(filters: ServiceFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _organization_active() -> ColumnElement[bool]:
+MAX_INLINE_INACTIVE = 200  # more inactive organizations than this: a NOT IN subquery
+
+
+def inactive_organizations(session: Session) -> list[str] | None:
+    """Ids of the inactive organizations (few, usually none), or None when there are many."""
+    statement = select(Organization.id).where(Organization.active == false())
+    ids = list(session.scalars(statement.limit(MAX_INLINE_INACTIVE + 1)))
+    return ids if len(ids) <= MAX_INLINE_INACTIVE else None
+
+
+def _organization_active(inactive: Sequence[str] | None = None) -> ColumnElement[bool]:
     """The service's organization is active.
 
-    Written as `organization_id NOT IN (inactive organizations)`: the database evaluates the
-    (usually empty) list once and checks each service against it from the listing index
-    (`ix_service_listing` holds organization_id), instead of one organization lookup per
-    service, which made every COUNT and deep page cost ~50,000 lookups. Same rows as
-    `EXISTS (active organization with this id)`: organization_id is NOT NULL and a foreign key
-    to organization.id, and organizations are deactivated, never deleted.
+    Written as `organization_id NOT IN (inactive organizations)`, with the ids inlined when
+    the caller read them (`inactive_organizations`): the database checks each service against
+    a short list from the listing index (`ix_service_listing` holds organization_id) and, with
+    constants, estimates the rows well enough to page in index order; an organization lookup
+    per service (`EXISTS`, or a join) made every COUNT and deep page cost ~50,000 lookups.
+    Same rows as `EXISTS (active organization with this id)`: organization_id is NOT NULL and
+    a foreign key to organization.id, and organizations are deactivated, never deleted.
     """
-    inactive = select(Organization.id).where(Organization.active == false())
-    return Service.organization_id.not_in(inactive)
+    if inactive is None:
+        subquery = select(Organization.id).where(Organization.active == false())
+        return Service.organization_id.not_in(subquery)
+    return Service.organization_id.not_in(inactive) if inactive else true()
 
 
 def service_conditions(
-    filters: ServiceFilters, *, location_joined: bool = False
+    filters: ServiceFilters,
+    *,
+    location_joined: bool = False,
+    inactive: Sequence[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses on `Service` for the filters; all of them must hold (AND).
 
     With `location_joined` the location filters apply to the joined `Location` row (the
     service_at_location listing); otherwise the service needs one active location matching.
+    `inactive`: the result of `inactive_organizations`, if the caller read it.
     """
-    conditions: list[ColumnElement[bool]] = [Service.active == true(), _organization_active()]
+    conditions: list[ColumnElement[bool]] = [Service.active == true()]
+    if inactive is None or inactive:
+        conditions.append(_organization_active(inactive))
     if filters.search:
         conditions.append(
             or_(
@@ -480,6 +499,7 @@ def _paginate_ids(
     render: Callable[[Any], Json],
     *,
     reversible: bool = True,
+    counted: Select[Any] | None = None,
 ) -> Json:
     """`_paginate` for the big listings, in three cheap statements.
 
@@ -488,9 +508,11 @@ def _paginate_ids(
     (which must be unique, ending in a primary key), read from the listing indexes. Pages in
     the second half are read from the end (`order` descending, then reversed: the same rows in
     the same order), so no page skips more than half of the records. `load` then fetches the
-    page's records by id, with what rendering needs eagerly loaded.
+    page's records by id, with what rendering needs eagerly loaded. `counted`: a cheaper
+    statement giving the same COUNT, if there is one.
     """
-    counted = ids.with_only_columns(func.count(), maintain_column_froms=True)
+    if counted is None:
+        counted = ids.with_only_columns(func.count(), maintain_column_froms=True)
     total = int(session.scalar(counted) or 0)
     items: list[Json] = []
     if paging.offset < total:
@@ -618,7 +640,8 @@ def list_services(
         def render(service: Service) -> Json:
             return service_to_hsds(service, paging.lang, full=False)
 
-    ids = select(Service.id).where(*service_conditions(filters))
+    inactive = inactive_organizations(session)
+    ids = select(Service.id).where(*service_conditions(filters, inactive=inactive))
     full_load = full and not minimal
     return _paginate_ids(
         session,
@@ -627,7 +650,25 @@ def list_services(
         lambda page_ids: _load(session, Service, page_ids, _service_loading(full=full_load)),
         paging,
         render,
+        counted=_count_all_services(inactive) if filters == ServiceFilters() else None,
     )
+
+
+def _count_all_services(inactive: Sequence[str] | None) -> Select[Any] | None:
+    """COUNT of the unfiltered listing: all services minus the few unpublished ones.
+
+    Both counts are cheap (a table's row count; the inactive services and those of inactive
+    organizations through `ix_service_active`), where counting the published ones checks
+    every row. One statement, so one snapshot.
+    """
+    if inactive is None:
+        return None
+    unpublished = [Service.active == false()]
+    if inactive:
+        unpublished.append(Service.organization_id.in_(inactive))
+    everything = select(func.count()).select_from(Service).scalar_subquery()
+    hidden = select(func.count()).select_from(Service).where(or_(*unpublished)).scalar_subquery()
+    return select(everything - hidden)
 
 
 def _active_service(session: Session, service_id: str) -> Service:
@@ -785,7 +826,10 @@ def _published_position() -> tuple[Any, Any]:
 
 
 def _sal_statement(
-    filters: ServiceFilters, postcode: str | None, near: Proximity | None
+    filters: ServiceFilters,
+    postcode: str | None,
+    near: Proximity | None,
+    inactive: Sequence[str] | None = None,
 ) -> tuple[Select[Any], tuple[ColumnElement[Any], ...]]:
     """The ids of the listed service_at_locations and their order."""
     statement = (
@@ -795,7 +839,7 @@ def _sal_statement(
         .where(
             ServiceAtLocation.active == true(),
             Location.active == true(),
-            *service_conditions(filters, location_joined=True),
+            *service_conditions(filters, location_joined=True, inactive=inactive),
         )
     )
     if postcode and not (near and near.around_postcode):
@@ -876,7 +920,7 @@ def list_service_at_locations(
     if code is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{0,19}", code):
         raise _bad("postcode", "must be letters, digits, spaces or dashes (at most 20)")
     near = _proximity(session, proximity, code)
-    ids, order = _sal_statement(filters, code, near)
+    ids, order = _sal_statement(filters, code, near, inactive_organizations(session))
 
     def render(sal: ServiceAtLocation) -> Json:
         return _sal_full(sal, paging.lang) if full else _sal_list_item(sal, paging.lang)
