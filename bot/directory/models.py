@@ -57,6 +57,7 @@ class Organization(Base):
     __table_args__ = (
         # 0004: HSDS listing order, with `active` so the listing reads the index only.
         Index("ix_organization_listing", "name", "id", "active"),
+        Index("ix_organization_active", "active"),  # 0004: the few inactive ones
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)

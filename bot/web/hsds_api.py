@@ -580,10 +580,18 @@ def api_meta() -> Json:
 # What the service mappings read. Listings load only these, in a few IN (...) statements for
 # the whole page: the default eager loads would also cascade through the back-references
 # (organization -> all its services -> their children, location -> all its services, ...).
-def _service_loading(*, full: bool) -> list[LoaderOption]:
+def _translations(language: str | None) -> Callable[..., Any]:
+    """Translations are read only for an output language (`translated`)."""
+    return selectinload if language else lazyload
+
+
+def _service_loading(*, full: bool, language: str | None) -> list[LoaderOption]:
+    translations = _translations(language)
+    organization = defaultload(Service.organization)
     options: list[LoaderOption] = [
-        defaultload(Service.organization).lazyload(Organization.services),
-        selectinload(Service.translations),
+        organization.lazyload(Organization.services),
+        organization.options(translations(Organization.translations)),
+        translations(Service.translations),
     ]
     if not full:
         return options + [
@@ -602,6 +610,7 @@ def _service_loading(*, full: bool) -> list[LoaderOption]:
         selectinload(Service.schedules),
         selectinload(Service.languages),
         term.defaultload(TaxonomyTerm.taxonomy_detail).lazyload(Taxonomy.terms),
+        term.options(translations(TaxonomyTerm.translations)),
     ]
 
 
@@ -647,7 +656,9 @@ def list_services(
         session,
         ids,
         SERVICE_ORDER,
-        lambda page_ids: _load(session, Service, page_ids, _service_loading(full=full_load)),
+        lambda page_ids: _load(
+            session, Service, page_ids, _service_loading(full=full_load, language=paging.lang)
+        ),
         paging,
         render,
         counted=_count_all_services(inactive) if filters == ServiceFilters() else None,
@@ -720,10 +731,11 @@ def list_organizations(
     if full or full_service:
         # organization.services keeps its default loading (and so its order); below it, what
         # a full service needs.
-        services = selectinload(Organization.services).options(*_service_loading(full=True))
-        options: list[Any] = [services, selectinload(Organization.translations)]
+        loading = _service_loading(full=True, language=paging.lang)
+        options: list[Any] = [selectinload(Organization.services).options(*loading)]
     else:
-        options = [lazyload(Organization.services), selectinload(Organization.translations)]
+        options = [lazyload(Organization.services)]
+    options.append(_translations(paging.lang)(Organization.translations))
     return _paginate_ids(
         session,
         ids,
@@ -925,7 +937,8 @@ def list_service_at_locations(
     def render(sal: ServiceAtLocation) -> Json:
         return _sal_full(sal, paging.lang) if full else _sal_list_item(sal, paging.lang)
 
-    service = defaultload(ServiceAtLocation.service).options(*_service_loading(full=full))
+    loading = _service_loading(full=full, language=paging.lang)
+    service = defaultload(ServiceAtLocation.service).options(*loading)
     location = defaultload(ServiceAtLocation.location).lazyload(Location.service_at_locations)
     return _paginate_ids(
         session,

@@ -7,7 +7,8 @@ service ids check `active` and the organization filter without reading the table
 `ix_service_active (active, organization_id)` finds the few unpublished services (inactive,
 or of an inactive organization): the unfiltered listing counts all services minus those.
 `ix_organization_listing (name, id, active)` does the same for /organizations, which sorted
-every organization per request.
+every organization per request; `ix_organization_active` finds the few inactive ones, whose
+services the listings leave out.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,9 +27,11 @@ def upgrade() -> None:
     op.drop_index("ix_service_name_id", table_name="service")
     op.create_index("ix_service_active", "service", ["active", "organization_id"])
     op.create_index("ix_organization_listing", "organization", ["name", "id", "active"])
+    op.create_index("ix_organization_active", "organization", ["active"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_organization_active", table_name="organization")
     op.drop_index("ix_organization_listing", table_name="organization")
     op.drop_index("ix_service_active", table_name="service")
     op.create_index("ix_service_name_id", "service", ["name", "id"])
