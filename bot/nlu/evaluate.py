@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("en", "fr", "nl", "ar", "other")
+MARKER = "<!-- make eval writes below this line -->"
 
 
 def evaluate(model: Path, data_dir: Path, out: Path) -> dict[str, dict]:
@@ -96,14 +97,18 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "tests" / "nlu")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval")
     parser.add_argument("--title", default="Held-out set (tests/nlu)")
-    parser.add_argument("--report", type=Path, default=None, help="write markdown here")
+    parser.add_argument(
+        "--report", type=Path, default=None, help="markdown file; replaced below MARKER"
+    )
     args = parser.parse_args()
     results = evaluate(args.model, args.data, args.out)
     text = markdown(results, args.title)
     print(text)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(text, encoding="utf-8")
+        old = args.report.read_text(encoding="utf-8") if args.report.exists() else ""
+        head = old.split(MARKER)[0] + MARKER + "\n\n" if MARKER in old else ""
+        args.report.write_text(head + text, encoding="utf-8")
 
 
 if __name__ == "__main__":
