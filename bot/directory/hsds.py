@@ -99,6 +99,20 @@ def taxonomy_term_to_hsds(term: TaxonomyTerm, language: str | None = None) -> Js
     )
 
 
+def eligibility_term(flag: str, label: str) -> Json:
+    """An eligibility flag as a term of the code-defined ``dalil-eligibility`` taxonomy."""
+    return {
+        "id": f"{ELIGIBILITY_TAXONOMY['id']}-{flag}",
+        "code": flag,
+        "name": label,
+        "description": label,
+        "taxonomy": ELIGIBILITY_TAXONOMY["id"],
+        "taxonomy_id": ELIGIBILITY_TAXONOMY["id"],
+        "language": "en",
+        "taxonomy_detail": dict(ELIGIBILITY_TAXONOMY),
+    }
+
+
 def _attributes(service: Service, language: str | None) -> list[Json]:
     out = [
         _clean(
@@ -119,25 +133,16 @@ def _attributes(service: Service, language: str | None) -> list[Json]:
         value = getattr(service, flag)
         if value is None:
             continue
-        term_id = f"{ELIGIBILITY_TAXONOMY['id']}-{flag}"
+        term = eligibility_term(flag, label)
         out.append(
             {
                 "id": derived_id("attribute", service.id, "eligibility", flag),
                 "link_id": service.id,
                 "link_type": "eligibility",
                 "link_entity": "service",
-                "taxonomy_term_id": term_id,
+                "taxonomy_term_id": term["id"],
                 "value": "true" if value else "false",
-                "taxonomy_term": {
-                    "id": term_id,
-                    "code": flag,
-                    "name": label,
-                    "description": label,
-                    "taxonomy": ELIGIBILITY_TAXONOMY["id"],
-                    "taxonomy_id": ELIGIBILITY_TAXONOMY["id"],
-                    "language": "en",
-                    "taxonomy_detail": dict(ELIGIBILITY_TAXONOMY),
-                },
+                "taxonomy_term": term,
             }
         )
     return out

@@ -51,6 +51,7 @@ from bot.directory.hsds import (
     ELIGIBILITY_FLAGS,
     ELIGIBILITY_TAXONOMY,
     Json,
+    eligibility_term,
     location_to_hsds,
     organization_to_hsds,
     page,
@@ -974,19 +975,9 @@ def get_service_at_location(id: str, session: SessionDep, lang: LangDep) -> Json
 
 def _eligibility_terms() -> list[Json]:
     """The eligibility flags are published as terms of a taxonomy that lives in code."""
-    return [
-        {
-            "id": f"{ELIGIBILITY_TERM_PREFIX}{flag}",
-            "code": flag,
-            "name": label,
-            "description": label,
-            "taxonomy": ELIGIBILITY_TAXONOMY["id"],
-            "taxonomy_id": ELIGIBILITY_TAXONOMY["id"],
-            "language": "en",
-            "taxonomy_detail": dict(ELIGIBILITY_TAXONOMY),
-        }
-        for flag, label in ELIGIBILITY_FLAGS.items()
-    ] + [{**PROVENANCE_TERM, "taxonomy_detail": dict(PROVENANCE_TAXONOMY)}]
+    return [eligibility_term(flag, label) for flag, label in ELIGIBILITY_FLAGS.items()] + [
+        {**PROVENANCE_TERM, "taxonomy_detail": dict(PROVENANCE_TAXONOMY)}
+    ]
 
 
 def _code_taxonomies() -> list[Json]:
