@@ -278,17 +278,19 @@ def test_search_asks_what_then_where_and_understands_a_typed_city(stack):
 
 
 def test_nothing_found_gives_alternatives_and_a_helpline_never_silence(stack):
-    cities = ("oujda", "tangier", "ghent", "liege", "antwerp", "casablanca")
-    categories = ("family_tracing", "language_course", "employment", "food", "documentation")
+    from bot.directory.cities import cities
+    from bot.directory.seed import CATEGORIES
+
     empty = next(
-        ((cat, city) for city in cities for cat in categories
+        ((cat, city) for city in cities() for cat in CATEGORIES
          if not _directory_names(stack, cat, city, "en")),
         None,
     )  # fmt: skip
-    if empty is None:
-        pytest.skip("every probed category is present in every probed city")
+    # 12 categories x every known city: the starter directory leaves many pairs empty.
+    assert empty is not None, "every category exists in every city: pick another test case"
     category, city = empty
-    payload = f'/find_service{{"service_category": "{category}", "location": "{city}"}}'
+    place = cities()[city].name("en")
+    payload = f'/find_service{{"service_category": "{category}", "location": "{place}"}}'
     replies = stack.say(new_sender(), payload)
     texts = [r.get("text", "") for r in replies]
     assert texts[0].startswith(response_text("utter_services_alternatives", "en").split("{")[0])

@@ -7,8 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.directory.answers import answer, map_link
+from bot.directory.cities import cities
 from bot.directory.models import Attribute, Location, Schedule
 from bot.directory.search import Query, count, haversine_km, search
+from bot.directory.seed import CATEGORIES
 
 RABAT = (34.0209, -6.8416)
 
@@ -102,14 +104,20 @@ def test_answer_pages_without_repeating(session):
 
 
 def test_nothing_here_gives_nearest_and_a_national_helpline(session):
-    # A category with no service in Oujda: find one from the data rather than assume.
-    for category in ("family_tracing", "language_course", "employment", "food"):
-        if not count(session, Query(category=category, city="oujda", country="MA")):
-            break
-    else:
-        return  # every probed category exists in Oujda: nothing to check here
+    # A (category, city) pair with no service: found from the data rather than assumed.
+    empty = next(
+        (
+            (category, city)
+            for city in cities().values()
+            for category in CATEGORIES
+            if not count(session, Query(category=category, city=city.id, country=city.country))
+        ),
+        None,
+    )
+    assert empty is not None, "every category exists in every city: pick another test case"
+    category, city = empty
     result = answer(
-        session, category=category, place="Oujda", latitude=None, longitude=None,
+        session, category=category, place=city.name("fr"), latitude=None, longitude=None,
         country=None, language="fr",
     )  # fmt: skip
     assert result.alternatives
