@@ -53,6 +53,36 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def reset_caches() -> None:
+    """Forget the cached settings, engine and session factory (after DATABASE_URL changes)."""
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    session_factory.cache_clear()
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """`alembic upgrade` against ``url``: migrations/env.py reads DATABASE_URL via settings."""
+    import os
+
+    from alembic import command
+    from alembic.config import Config
+
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    reset_caches()
+    try:
+        command.upgrade(Config(str(ROOT / "alembic.ini")), revision)
+    finally:
+        get_engine().dispose()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        reset_caches()
+
+
 def ping() -> bool:
     with get_engine().connect() as connection:
         return connection.execute(text("SELECT 1")).scalar() == 1

@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from bot.directory.cities import City, resolve_city
-from bot.directory.search import Hit, Query, count, search, translations
+from bot.directory.search import Hit, Query, search, translations
 from bot.directory.seed import CATEGORIES
 from bot.settings import ROOT
 
@@ -84,7 +84,6 @@ def card(hit: Hit, language: str, texts: dict[tuple[str, str], str]) -> str:
 @dataclass
 class Answer:
     cards: list[str]
-    total: int
     more: bool
     alternatives: bool  # nothing matched: these are the nearest others in the country
     city: City | None
@@ -111,8 +110,10 @@ def answer(
         latitude=latitude if position else None,
         longitude=longitude if position else None,
     )
-    hits = search(session, query, limit=PAGE_SIZE, offset=offset)
-    total = count(session, query)
+    # One row beyond the page tells whether "More" has anything to show, without a COUNT.
+    hits = search(session, query, limit=PAGE_SIZE + 1, offset=offset)
+    more = len(hits) > PAGE_SIZE
+    hits = hits[:PAGE_SIZE]
     alternatives = False
     if not hits and offset == 0:
         # Nothing here: the same kind of help elsewhere in the country, nearest first,
@@ -133,13 +134,12 @@ def answer(
             exclude_ids=tuple(h.service.id for h in hits),
         )
         hits += search(session, helplines, limit=PAGE_SIZE - len(hits))
-        total = len(hits)
+        more = False
     ids = [h.service.id for h in hits]
     texts = translations(session, "service", ids, language) if language != "en" else {}
     return Answer(
         cards=[card(hit, language, texts) for hit in hits],
-        total=total,
-        more=not alternatives and offset + len(hits) < total,
+        more=more,
         alternatives=alternatives,
         city=city,
     )

@@ -124,28 +124,12 @@ class DatabaseRun:
 
 
 def _reset_db_caches() -> None:
-    bot.settings.get_settings.cache_clear()
-    bot.db.get_engine.cache_clear()
-    bot.db.session_factory.cache_clear()
+    bot.db.reset_caches()
 
 
 def migrate(url: str) -> None:
-    """`alembic upgrade head` against `url` (migrations/env.py reads DATABASE_URL)."""
-    from alembic import command
-    from alembic.config import Config
-
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    _reset_db_caches()
-    try:
-        command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
-    finally:
-        bot.db.get_engine().dispose()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        _reset_db_caches()
+    """`alembic upgrade head` against `url`."""
+    bot.db.migrate(url)
 
 
 def _sqlite_database(path: Path) -> Iterator[str]:

@@ -11,7 +11,7 @@ from functools import lru_cache
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.directory.cities import _arabic_variants, normalise
+from bot.directory.cities import arabic_variants, normalise
 from bot.directory.seed import CATEGORIES
 from bot.settings import ROOT
 
@@ -22,7 +22,7 @@ FUZZY_CUTOFF = 85
 def _forms(word: str) -> set[str]:
     """A word with Arabic clitics and the accusative ending ("طبيبا" → "طبيب") removed."""
     forms = set()
-    for variant in _arabic_variants(word):
+    for variant in arabic_variants(word):
         forms.add(variant)
         if len(variant) > 3 and variant.endswith("ا") and "\u0600" <= variant[-1] <= "\u06ff":
             forms.add(variant[:-1])

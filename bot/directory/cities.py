@@ -59,7 +59,7 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub(" ", text).strip()
 
 
-def _arabic_variants(token: str) -> set[str]:
+def arabic_variants(token: str) -> set[str]:
     """A word and its form without a clitic prefix or article: "بالرباط" -> "الرباط", "رباط"."""
     variants = {token}
     if not _ARABIC.search(token):
@@ -123,7 +123,7 @@ def _build_index(cities: dict[str, City]) -> _Index:
     for city in cities.values():
         official = {normalise(n) for n in city.names.values()}
         for raw in city.all_names:
-            for key in _arabic_variants(normalise(raw)):
+            for key in arabic_variants(normalise(raw)):
                 if not key:
                     continue
                 index.exact.setdefault(key, city)
@@ -161,12 +161,12 @@ def resolve_city(text: str | None, path: Path = CITIES_PATH) -> City | None:
     query = normalise(text)
     if not query:
         return None
-    for variant in _arabic_variants(query):
+    for variant in arabic_variants(query):
         if variant in index.exact:
             return index.exact[variant]
 
     words = query.split()
-    grams = _ngrams(words) + [v for w in words for v in _arabic_variants(w) if v != w]
+    grams = _ngrams(words) + [v for w in words for v in arabic_variants(w) if v != w]
     if len(words) > 1:
         for gram in grams:
             if gram in index.in_sentence:

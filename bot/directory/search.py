@@ -26,10 +26,9 @@ from bot.directory.models import (
     ServiceAtLocation,
     Translation,
 )
+from bot.directory.seed import DAY_CODES, TAXONOMY_ID
 
-TAXONOMY_ID = "dalil-service-category"
 TIMEZONES = {"BE": ZoneInfo("Europe/Brussels"), "MA": ZoneInfo("Africa/Casablanca")}
-DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 KM_PER_DEGREE = 111.195
 
 

@@ -73,6 +73,7 @@ from bot.directory.models import (
     Translation,
     derived_id,
 )
+from bot.directory.search import KM_PER_DEGREE
 from bot.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_TEXT = 200  # longest search/filter text accepted
-METRES_PER_DEGREE = 111_195.0  # one degree of latitude on a 6371 km sphere
+METRES_PER_DEGREE = KM_PER_DEGREE * 1000  # one degree of latitude
 ELIGIBILITY_TERM_PREFIX = f"{ELIGIBILITY_TAXONOMY['id']}-"
 PROVENANCE_TAXONOMY = {
     "id": "dalil-provenance",

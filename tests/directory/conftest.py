@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -34,26 +32,9 @@ POSTGRES_URLS = [
 ]
 
 
-def _reset_db_caches() -> None:
-    bot.settings.get_settings.cache_clear()
-    bot.db.get_engine.cache_clear()
-    bot.db.session_factory.cache_clear()
-
-
 def alembic_upgrade(url: str, revision: str = "head") -> None:
     """Run the real migrations against `url` (env.py reads DATABASE_URL via bot.settings)."""
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    _reset_db_caches()
-    try:
-        command.upgrade(Config(str(ROOT / "alembic.ini")), revision)
-    finally:
-        bot.db.get_engine().dispose()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        _reset_db_caches()
+    bot.db.migrate(url, revision)
 
 
 @pytest.fixture(scope="session")
