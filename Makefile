@@ -27,12 +27,13 @@ PY311 := $(firstword \
     $$p -c 'import sys; assert sys.version_info >= (3, 11); print(sys.executable)' 2>/dev/null && break; done))
 
 .PHONY: help setup env migrate train run test test-unit test-engine test-stories test-e2e validate lint \
-  eval clean bench-directory
+  eval clean bench-directory browser widget widget-size
 
 help:
 	@echo "make run    set everything up (first time) and start the assistant"
 	@echo "make test   set up what is needed and run every test"
 	@echo "make setup | migrate | train | validate | lint | eval | bench-directory | clean"
+	@echo "make widget | widget-size | browser"
 
 setup: $(ENGINE)/.installed $(APP)/.installed
 
@@ -60,7 +61,7 @@ env: .env
 
 migrate: setup .env
 	$(APP)/bin/alembic upgrade head
-	$(APP_PY) -m bot.directory.seed
+	$(APP_PY) -m bot.seed
 
 # Retrain only when data, config, domain or our NLU components changed.
 train: $(MODEL)
@@ -89,14 +90,33 @@ test-engine: setup
 test-stories: train
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results
 
-test-e2e: setup train
+test-e2e: setup browser train
 	$(APP)/bin/pytest -q tests --ignore=tests/engine -m e2e
 
-test: setup lint validate test-engine test-unit train test-stories test-e2e
+test: setup browser lint validate test-engine test-unit train test-stories test-e2e
 
-# Accuracy and macro-F1 per language on the held-out set (tests/nlu), kept in docs/.
+# Headless Chromium from Debian for the web widget's browser tests (Playwright drives it
+# through executable_path; Playwright never downloads a browser of its own).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: /usr/bin/chromium"; else \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-core fonts-noto-color-emoji >/dev/null; fi
+
+# The web widget: one file, bot/web/static/dalil.js (committed), built from
+# bot/web/widget/ and the vendored Socket.IO client; no network, no Node.
+widget: $(APP)/.installed
+	$(APP_PY) -m bot.web.widget.build
+
+widget-size: $(APP)/.installed
+	@$(APP_PY) -m bot.web.widget.build --size
+
+# Accuracy and macro-F1 per language on the held-out set (tests/nlu) and by cross-validation
+# (EVAL_FOLDS folds of data/nlu; EVAL_FOLDS=0 skips it), kept in docs/evaluation.md.
+EVAL_FOLDS ?= 3
 eval: train
-	$(ENGINE_PY) -m bot.nlu.evaluate --report docs/evaluation.md
+	$(ENGINE_PY) -m bot.nlu.evaluate --report docs/evaluation.md --folds $(EVAL_FOLDS)
 
 # Directory performance on SQLite and PostgreSQL; e.g. BENCH_ARGS="--report docs/performance.md".
 bench-directory: $(APP)/.installed

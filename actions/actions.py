@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from bot import language
+from bot import analytics, language
 from bot.content.countries import country_name, explicit_country
 from bot.content.emergency import emergency_slots
 from bot.settings import get_settings
@@ -44,6 +44,7 @@ class ValidateSlotMappings(ValidationAction):
             "country_name": country_name(effective_country, choice.language),
             **emergency_slots(effective_country, choice.language),
         }
+        analytics.record_tracker(tracker, choice.language)  # anonymous counts only
         return [
             SlotSet(name, value)
             for name, value in wanted.items()

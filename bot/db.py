@@ -17,6 +17,12 @@ from bot.settings import ROOT, get_settings
 class Base(DeclarativeBase):
     """Base class of every model; Alembic reads its metadata."""
 
+    def __str__(self) -> str:
+        """How staff see a record in the console's menus and links: name (id)."""
+        ident = getattr(self, "id", None)
+        name = getattr(self, "name", None) or getattr(self, "title", None)
+        return f"{name} ({ident})" if name else f"{type(self).__name__} {ident}"
+
 
 def _absolute(url: str) -> str:
     parsed = make_url(url)

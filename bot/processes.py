@@ -1,6 +1,6 @@
 """Start Dalil's processes with the values from the one settings object.
 
-Used by the Procfile (``python -m bot.processes rasa|actions|web``) and the Makefile
+Used by the Procfile (``python -m bot.processes rasa|actions|web|telegram``) and the Makefile
 (``init-env``). Rasa lives in its own Python 3.10 environment, so it is started as a
 program with its configuration passed through the environment and the command line.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from bot.settings import ROOT, get_settings
 
 ENGINE_BIN = ROOT / ".venv" / "engine" / "bin"
 APP_BIN = Path(sys.executable).parent
-SECRET_KEYS = ("RASA_AUTH_TOKEN", "ID_HASH_SECRET")
+SECRET_KEYS = ("RASA_AUTH_TOKEN", "ID_HASH_SECRET", "ADMIN_SECRET_KEY")
 
 
 def latest_model(model_dir: Path) -> Path | None:
@@ -106,6 +107,20 @@ def web_command() -> list[str]:
     ]
 
 
+def telegram_command() -> list[str]:
+    return [str(APP_BIN / "python"), "-m", "bot.telegram"]
+
+
+def wait_idle() -> None:
+    """Stay up doing nothing until stopped: honcho stops every process when one exits."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
 def init_env(example: Path = ROOT / ".env.example", target: Path = ROOT / ".env") -> bool:
     """Write `.env` from `.env.example` with fresh secrets; never overwrite one."""
     if target.exists():
@@ -138,13 +153,29 @@ def main(argv: list[str]) -> None:
         os.chdir(ROOT)
         cmd = web_command()
         os.execv(cmd[0], cmd)
+    if command == "telegram":
+        os.chdir(ROOT)
+        if not get_settings().telegram_token:
+            from bot.telegram import SETUP_HELP
+
+            print(SETUP_HELP, flush=True)
+            wait_idle()
+            return
+        cmd = telegram_command()
+        os.execv(cmd[0], cmd)
     if command == "urls":
         s = get_settings()
         print(f"Rasa (REST + socket.io): {s.rasa_url}/webhooks/rest/webhook")
         print(f"Action server:           http://127.0.0.1:{s.actions_port}/health")
         print(f"Web app (health):        http://{s.web_host}:{s.web_port}/health")
+        if s.telegram_token:
+            mode = "webhook " + s.telegram_webhook_url if s.telegram_webhook_url else "polling"
+            print(f"Telegram gateway:        {mode}")
+        else:
+            print("Telegram gateway:        off (set TELEGRAM_TOKEN in .env, see README)")
+        print(f"Web chat widget demo:    http://{s.web_host}:{s.web_port}/")
         return
-    raise SystemExit("usage: python -m bot.processes init-env|rasa|actions|web|urls")
+    raise SystemExit("usage: python -m bot.processes init-env|rasa|actions|web|telegram|urls")
 
 
 if __name__ == "__main__":

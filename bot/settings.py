@@ -31,12 +31,23 @@ class Settings(BaseSettings):
     rasa_auth_token: str = ""
     id_hash_secret: str = ""
     rasa_cors: str = "*"
+    widget_server_url: str = ""  # Rasa as browsers reach it; empty: this host, rasa_port
 
     database_url: str = f"sqlite:///{ROOT / 'var' / 'dalil.db'}"
     tracker_store_url: str = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
     action_endpoint_url: str = ""
     model_dir: Path = ROOT / "models"
+    # Telegram gateway (bot/telegram): long polling unless a webhook URL is set.
     telegram_token: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""  # empty: derived from the token and ID_HASH_SECRET
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_api_base_url: str = ""  # python-telegram-bot's base_url; empty: Telegram's own
+
+    # Staff console (bot/web/admin): signs the session cookie; Secure cookies behind https.
+    admin_secret_key: str = ""
+    admin_secure_cookies: bool = False
 
     @property
     def rasa_url(self) -> str:

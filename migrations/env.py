@@ -4,7 +4,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import bot.content.models  # noqa: F401 - registers the content tables
 import bot.directory.models  # noqa: F401 - registers the directory tables
+import bot.web.admin.models  # noqa: F401 - registers the staff console tables
 from bot.db import Base, get_engine
 
 if context.config.config_file_name is not None:

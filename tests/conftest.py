@@ -37,3 +37,24 @@ def make_tracker(
 @pytest.fixture
 def tracker_factory():
     return make_tracker
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The real Rasa server, action server and web app, shared by every e2e test."""
+    from tests.stack import MODEL, Stack
+
+    if not MODEL.exists():
+        pytest.fail("models/dalil.tar.gz is missing: `make test` trains it first")
+    s = Stack(tmp_path_factory.mktemp("stack"))
+    s.prepare_database()
+    try:
+        for name in ("actions", "web", "rasa"):
+            s.start(name)
+        yield s
+    except Exception:
+        s.dump_logs()
+        raise
+    finally:
+        for name in list(s.procs):
+            s.stop(name)

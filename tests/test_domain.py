@@ -13,8 +13,15 @@ from bot.settings import ROOT, SUPPORTED_LANGUAGES
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOPICS = ROOT.parent / "shared" / "TOPICS.md"
 # Intents this project added to the catalogue (TOPICS.md: "add freely").
-ADDED_INTENTS = {"unsupported_language", "rights_overview", "documents_overview", "show_more"}
+ADDED_INTENTS = {
+    "unsupported_language", "rights_overview", "documents_overview", "show_more", "feedback"
+}  # fmt: skip
+ADDED_ENTITIES = {"vote"}
 MIN_EXAMPLES = 20
+# Issue 4: every rights and legal-identity intent has at least 25 per language.
+MIN_TOPIC_EXAMPLES = 25
+# Tapped as buttons; a few typed forms in data/nlu/feedback.yml, all languages together.
+BUTTON_INTENTS = {"feedback"}
 
 
 def _languages_of(variations: list[dict]) -> set[str]:
@@ -57,7 +64,7 @@ def _topic_names() -> set[str]:
 def test_intent_and_entity_names_follow_the_catalogue():
     names = _topic_names() | ADDED_INTENTS
     assert set(DOMAIN["intents"]) <= names
-    assert set(DOMAIN["entities"]) <= names
+    assert set(DOMAIN["entities"]) <= names | ADDED_ENTITIES
 
 
 def _nlu_examples(path: Path) -> dict[str, int]:
@@ -70,13 +77,58 @@ def _nlu_examples(path: Path) -> dict[str, int]:
     return counts
 
 
+def _language_files(directory: Path, language: str) -> list[Path]:
+    """`<lang>.yml` and the topic files `<group>_<lang>.yml` of one language."""
+    return [directory / f"{language}.yml", *sorted(directory.glob(f"*_{language}.yml"))]
+
+
+def _counts(directory: Path, language: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in _language_files(directory, language):
+        for intent, n in _nlu_examples(path).items():
+            counts[intent] = counts.get(intent, 0) + n
+    return counts
+
+
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_every_intent_has_training_data_in_every_language(language):
-    counts = _nlu_examples(ROOT / "data" / "nlu" / f"{language}.yml")
+    from bot.content.articles import TOPICS as TOPIC_INTENTS
+
+    counts = _counts(ROOT / "data" / "nlu", language)
     for intent in DOMAIN["intents"]:
-        if intent == "unsupported_language":
+        if intent == "unsupported_language" or intent in BUTTON_INTENTS:
             continue
-        assert counts.get(intent, 0) >= MIN_EXAMPLES, (language, intent)
+        wanted = MIN_TOPIC_EXAMPLES if intent in TOPIC_INTENTS else MIN_EXAMPLES
+        assert counts.get(intent, 0) >= wanted, (language, intent)
+    assert _nlu_examples(ROOT / "data" / "nlu" / "feedback.yml")["feedback"] >= 8
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_held_out_set_covers_every_typed_intent_and_is_never_trained_on(language):
+    """Issue 4: at least 15 held-out examples per intent per language, none in data/nlu."""
+
+    def texts(paths: list[Path]) -> set[str]:
+        found = set()
+        for path in paths:
+            for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+                for line in block.get("examples", "").splitlines():
+                    if line.strip().startswith("- "):
+                        plain = re.sub(
+                            r"\[([^\]]*)\]\{[^}]*\}|\[([^\]]*)\]\([^)]*\)",
+                            lambda m: m.group(1) or m.group(2),
+                            line.strip()[2:],
+                        )
+                        found.add(" ".join(plain.lower().split()))
+        return found  # fmt: skip
+
+    held_out = _counts(ROOT / "tests" / "nlu", language)
+    for intent in DOMAIN["intents"]:
+        if intent in {"unsupported_language", "share_location", "show_more"} | BUTTON_INTENTS:
+            continue
+        assert held_out.get(intent, 0) >= 15, (language, intent)
+    training = texts(sorted((ROOT / "data" / "nlu").glob("*.yml")))
+    overlap = texts(_language_files(ROOT / "tests" / "nlu", language)) & training
+    assert not overlap, sorted(overlap)[:10]
 
 
 def test_unsupported_language_examples_are_kept_apart():

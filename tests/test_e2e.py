@@ -1,148 +1,19 @@
-"""End to end: the real Rasa server and action server (and the web app) over HTTP.
-
-Starts the three processes on free ports with a throw-away tracker store, exactly as the
-Procfile does, and talks to them like a channel would.
-"""
+"""End to end over Rasa's REST channel: the real Rasa server, action server and web app
+(the shared ``stack`` fixture, tests/stack.py), talked to like a channel would."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from bot.settings import ROOT
+from tests.stack import TOKEN, new_sender, response_text
 
 pytestmark = pytest.mark.e2e
 
-MODEL = ROOT / "models" / "dalil.tar.gz"
-TOKEN = "e2e-" + uuid.uuid4().hex
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 TOPICS = ROOT.parent / "shared" / "TOPICS.md"
-
-
-def response_text(name: str, language: str) -> str:
-    """The text of a response as the domain defines it for ``language``."""
-    for variation in DOMAIN["responses"][name]:
-        conditions = variation.get("condition") or []
-        langs = [c["value"] for c in conditions if c.get("name") == "language"]
-        if (langs and langs[0] == language) or (not langs and language == "en"):
-            return variation["text"]
-    raise KeyError(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, timeout: float, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise TimeoutError(url)
-
-
-class Stack:
-    def __init__(self, tmp: Path) -> None:
-        self.rasa_port, self.actions_port, self.web_port = (_free_port() for _ in range(3))
-        self.env = {
-            **os.environ,
-            "RASA_PORT": str(self.rasa_port),
-            "ACTIONS_PORT": str(self.actions_port),
-            "WEB_PORT": str(self.web_port),
-            "RASA_AUTH_TOKEN": TOKEN,
-            "ID_HASH_SECRET": "e2e",
-            "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{tmp / 'dalil.db'}",
-            "DEFAULT_LANGUAGE": "en",
-            "DEFAULT_COUNTRY": "BE",
-        }
-        self.logs = tmp
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.processes", name],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.procs[name] = proc
-        return proc
-
-    def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-    @property
-    def rasa(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
-        body = {"sender": sender, "message": text}
-        if metadata:
-            body["metadata"] = metadata
-        reply = httpx.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=30)
-        reply.raise_for_status()
-        return reply.json()
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("models/dalil.tar.gz is missing: `make test` trains it first")
-    s = Stack(tmp_path_factory.mktemp("stack"))
-    for step in (["-m", "alembic", "upgrade", "head"], ["-m", "bot.directory.seed"]):
-        subprocess.run(
-            [sys.executable, *step], cwd=ROOT, env=s.env, check=True, capture_output=True
-        )
-    try:
-        actions = s.start("actions")
-        _wait(f"http://127.0.0.1:{s.actions_port}/health", 60, actions)
-        web = s.start("web")
-        _wait(f"http://127.0.0.1:{s.web_port}/openapi.json", 60, web)
-        rasa = s.start("rasa")
-        _wait(f"{s.rasa}/", 240, rasa)
-        yield s
-    except Exception:
-        for name in ("rasa", "actions", "web"):
-            log = s.logs / f"{name}.log"
-            if log.exists():
-                print(f"--- {name} log ---\n{log.read_text(errors='replace')[-4000:]}")
-        raise
-    finally:
-        for name in list(s.procs):
-            s.stop(name)
-
-
-def new_sender() -> str:
-    return uuid.uuid4().hex
 
 
 @pytest.mark.parametrize(
@@ -323,6 +194,9 @@ def test_web_health_reports_every_part(stack):
 
 def test_health_degrades_when_the_action_server_stops(stack):
     stack.stop("actions")
-    reply = httpx.get(f"http://127.0.0.1:{stack.web_port}/health", timeout=10)
-    assert reply.status_code == 503
-    assert reply.json()["checks"]["actions"] is False
+    try:
+        reply = httpx.get(f"http://127.0.0.1:{stack.web_port}/health", timeout=10)
+        assert reply.status_code == 503
+        assert reply.json()["checks"]["actions"] is False
+    finally:
+        stack.start("actions")

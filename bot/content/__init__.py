@@ -1,1 +1,1 @@
-"""Content users read: emergency numbers now; rights articles later."""
+"""What users read: rights articles, emergency numbers and helplines, labels."""

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote_plus
 
-import yaml
 from sqlalchemy.orm import Session
 
+from bot.content.labels import label
 from bot.directory.cities import City, resolve_city
 from bot.directory.search import Hit, Query, search, translations
 from bot.directory.seed import CATEGORIES
-from bot.settings import ROOT
 
-LABELS_FILE = ROOT / "data" / "content" / "labels.yml"
 PAGE_SIZE = 3
-
-
-@lru_cache(maxsize=1)
-def labels() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
-
-
-def label(key: str, language: str) -> str:
-    entry = labels()[key]
-    return entry.get(language) or entry["en"]
 
 
 def category_name(category: str, language: str) -> str:
