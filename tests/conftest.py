@@ -58,3 +58,22 @@ def stack(tmp_path_factory):
     finally:
         for name in list(s.procs):
             s.stop(name)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never `playwright install`), one per test
+    session: Playwright's sync API allows a single instance per thread, so the widget
+    and staff-console tests share it."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    executable = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not executable.exists():
+        pytest.fail(f"{executable} is missing: `make browser` installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(executable))
+        yield browser
+        browser.close()

@@ -30,7 +30,8 @@ MUNICIPALITY = {"en": "municipality", "fr": "commune", "nl": "gemeente", "ar": "
 
 
 def _article(replies: list[dict]) -> str:
-    """The article message: the one after the (optional) notes and before the sources."""
+    """The article's body: the message before the sources (Rasa's REST channel sends the
+    title, which a blank line separates from the body, as a message of its own)."""
     texts = [r.get("text", "") for r in replies]
     source_at = next(i for i, t in enumerate(texts) if "https://" in t)
     return texts[source_at - 1]
@@ -135,7 +136,7 @@ def test_missing_translation_shows_english_with_a_note_and_counts_the_gap(stack)
                         " AND country = 'MA' AND language = 'en'")
             ).scalar_one()  # fmt: skip
             gaps = c.execute(sa.text(f"SELECT SUM(count) FROM content_gap WHERE {key}")).scalar()
-        assert _article(replies).startswith(english)
+        assert english in [r.get("text") for r in replies]  # the English title
         assert gaps >= 1
     finally:
         with engine.begin() as c:

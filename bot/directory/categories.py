@@ -46,6 +46,14 @@ def _table() -> dict[str, str]:
     return table
 
 
+def _lookup(query: str, table: dict[str, str]) -> str | None:
+    for form in _forms(query):
+        if form in table:
+            return table[form]
+    match = process.extractOne(query, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return table[match[0]] if match else None
+
+
 def resolve_category(text: str | None) -> str | None:
     if not text:
         return None
@@ -53,8 +61,10 @@ def resolve_category(text: str | None) -> str | None:
         return text
     table = _table()
     query = normalise(text)
-    for form in _forms(query):
-        if form in table:
-            return table[form]
-    match = process.extractOne(query, list(table), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    return table[match[0]] if match else None
+    found = _lookup(query, table)
+    if found is None and " " in query:
+        # The model sometimes takes a word too many ("dokter nodig"): try each word.
+        for word in sorted(query.split(), key=len, reverse=True):
+            if len(word) > 2 and (found := _lookup(word, table)):
+                break
+    return found

@@ -126,9 +126,6 @@ def client_for(console_app):
         client.close()
 
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-
-
 @pytest.fixture(scope="session")
 def stack_accounts(stack) -> dict[str, tuple[str, str]]:
     """The three accounts, created with the CLI in the real stack's database."""
@@ -137,13 +134,6 @@ def stack_accounts(stack) -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def console_browser() -> Iterator:
-    """Debian's Chromium driven by Playwright (never `playwright install`)."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM))
-        yield browser
-        browser.close()
+def console_browser(chromium):
+    """The session's one Chromium (tests/conftest.py)."""
+    return chromium

@@ -26,3 +26,11 @@ def test_known_words(text, category):
 @pytest.mark.parametrize("text", ["", None, "xyz", "football"])
 def test_unknown_words(text):
     assert resolve_category(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [("dokter nodig", "health"), ("un avocat svp", "legal_aid"), ("blabla nodig", None)],
+)
+def test_a_word_too_many_still_finds_the_category(text, category):
+    assert resolve_category(text) == category
