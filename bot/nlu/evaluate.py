@@ -180,9 +180,10 @@ def main() -> None:
     args = parser.parse_args()
     results = evaluate(args.model, args.data, args.out)
     text = markdown(results, args.title)
+    drawn = [lang for lang in results if (IMAGES / f"heldout_{lang}_confusion.png").exists()]
     text += (
         "\nConfusion matrices: "
-        + ", ".join(f"[{lang}](evaluation/heldout_{lang}_confusion.png)" for lang in results)
+        + ", ".join(f"[{lang}](evaluation/heldout_{lang}_confusion.png)" for lang in drawn)
         + ".\n"
     )
     if args.folds:
