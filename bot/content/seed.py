@@ -69,14 +69,15 @@ def contact_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _upsert(session: Session, row: Any, values: dict[str, Any], digest: str, force: bool) -> str:
+def _upsert(
+    session: Session, model: type, row: Any, values: dict[str, Any], digest: str, force: bool
+) -> str:
     if row is not None and row.seed_hash == digest and not force:
         return "unchanged"
     created = row is None
     if created:
-        row = values.pop("_model")()
+        row = model()
         session.add(row)
-    values.pop("_model", None)
     for key, value in values.items():
         setattr(row, key, value)
     row.seed_hash = digest
@@ -90,7 +91,6 @@ def load_articles(session: Session, directory: Path, force: bool = False) -> Cou
     for record in article_records(directory):
         key = (record["topic"], record["country"], record["language"])
         values = {
-            "_model": Article,
             "topic": key[0], "country": key[1], "language": key[2],
             "title": record["title"].strip(), "body": record["body"].strip(),
             "sources": record.get("sources") or [],
@@ -100,8 +100,9 @@ def load_articles(session: Session, directory: Path, force: bool = False) -> Cou
             "reviewed_at": _date(record.get("reviewed_at")),
             "reviewer": record.get("reviewer"),
         }  # fmt: skip
+        digest = record_hash(record)
         stats[
-            "articles." + _upsert(session, existing.get(key), values, record_hash(record), force)
+            "articles." + _upsert(session, Article, existing.get(key), values, digest, force)
         ] += 1
     return stats
 
@@ -111,9 +112,10 @@ def load_contacts(session: Session, path: Path, force: bool = False) -> Counter[
     existing = {(c.country, c.kind, c.number): c for c in session.scalars(select(ContactNumber))}
     for record in contact_records(path):
         key = (record["country"], record["kind"], record["number"])
-        values = {**record, "_model": ContactNumber, "checked_at": _date(record["checked_at"])}
+        values = {**record, "checked_at": _date(record["checked_at"])}
+        digest = record_hash(record)
         stats[
-            "contacts." + _upsert(session, existing.get(key), values, record_hash(record), force)
+            "contacts." + _upsert(session, ContactNumber, existing.get(key), values, digest, force)
         ] += 1
     return stats
 

@@ -26,28 +26,18 @@ CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def create_user(env: dict[str, str], username: str, role: str, password: str) -> None:
+    """An account made the way staff make one: the CLI, password on stdin."""
+    subprocess.run(
+        [sys.executable, "-m", "bot.web", "create-user", "--username", username,
+         "--role", role, "--password-stdin"],
+        input=password + "\n", text=True, cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 def create_users(env: dict[str, str]) -> None:
-    """Accounts made the way staff make them: the CLI, password on stdin."""
     for username, (role, password) in PASSWORDS.items():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot.web",
-                "create-user",
-                "--username",
-                username,
-                "--role",
-                role,
-                "--password-stdin",
-            ],  # fmt: skip
-            input=password + "\n",
-            text=True,
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        create_user(env, username, role, password)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bot.settings import ROOT
-from tests.admin.conftest import PASSWORDS, csrf_of
+from tests.admin.conftest import PASSWORDS, create_user, csrf_of
 from tests.stack import new_sender
 
 pytestmark = pytest.mark.e2e
@@ -154,7 +154,7 @@ def test_anonymous_and_forged_requests_are_refused(stack, stack_accounts):
 
 
 def test_five_wrong_passwords_lock_the_account(page, stack):
-    create_user(stack.env, "e2e-lock", "e2e-lock-pass-1")
+    create_user(stack.env, "e2e-lock", "viewer", "e2e-lock-pass-1")
     page.goto(f"{stack.web}/admin/login")
     for _ in range(5):
         page.fill("#username", "e2e-lock")
@@ -165,28 +165,3 @@ def test_five_wrong_passwords_lock_the_account(page, stack):
     page.fill("#password", "e2e-lock-pass-1")
     page.click("button[type=submit]")
     assert "locked" in page.content() and page.url.endswith("/admin/login")
-
-
-def create_user(env: dict[str, str], username: str, password: str) -> None:
-    import subprocess
-    import sys
-
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.web",
-            "create-user",
-            "--username",
-            username,
-            "--role",
-            "viewer",
-            "--password-stdin",
-        ],  # fmt: skip
-        input=password + "\n",
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
