@@ -15,7 +15,7 @@ export RASA_TELEMETRY_ENABLED := false
 MODEL := models/dalil.tar.gz
 RASA_DATA := data/nlu data/rules.yml data/stories.yml
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) \
-  bot/nlu/components.py bot/nlu/language_detection.py
+  bot/nlu/components.py bot/nlu/language_detection.py bot/text.py
 
 # Python 3.10 for Rasa: on PATH, from pyenv, or from uv's managed Pythons.
 PY310 := $(firstword \

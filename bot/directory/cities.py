@@ -8,7 +8,6 @@ as a phrase inside a sentence, and finally fuzzily with rapidfuzz.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot.settings import ROOT
+from bot.text import normalise
 
 CITIES_PATH = ROOT / "data" / "directory" / "cities.yml"
 
@@ -25,38 +25,8 @@ MIN_FUZZY_LENGTH = 5
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a whole message naming only a city
 FUZZY_CUTOFF_IN_SENTENCE = 85.0  # stricter when scanning the words of a longer message
 
-_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_LETTERS = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ة": "ه",
-        "ى": "ي",
-        "ی": "ي",  # Persian yeh
-        "ئ": "ي",
-        "ؤ": "و",
-        "ک": "ك",  # Persian kaf
-        "گ": "ك",
-        "ڭ": "ك",  # Moroccan gaf
-    }
-)
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل")
-_SEPARATORS = re.compile(r"[\s\-_'’`\".,;:!?()/\\|]+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
-
-
-def normalise(name: str) -> str:
-    """Fold case, accents and Arabic spelling variants so equal names compare equal."""
-    text = unicodedata.normalize("NFKC", name or "").casefold()
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTERS)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    # NFKD splits Arabic letters such as "آ" too; recompose, then fold the letters again.
-    text = unicodedata.normalize("NFKC", text).translate(_ARABIC_LETTERS)
-    return _SEPARATORS.sub(" ", text).strip()
 
 
 def arabic_variants(token: str) -> set[str]:

@@ -98,6 +98,25 @@ def test_tokenizer_uses_language_rules_and_lemmas(text, lemmas):
     assert all(t.text.strip() for t in tokens)
 
 
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Catégorie", "categorie"),
+        ("مدرسة", "مدرسه"),
+        ("إقامة", "اقامه"),
+        ("merciiii", "merci"),
+        ("سلااام", "سلام"),
+    ],
+)
+def test_tokenizer_folds_spelling_variants_into_one_feature(first, second):
+    detector = LanguageDetector({})
+    tokenizer = SpacyLemmaTokenizer({"lemmas": False})
+    messages = detector.process([_message(first), _message(second)])
+    [a], [b] = (tokenizer.tokenize(m, TEXT) for m in messages)
+    assert a.lemma == b.lemma
+    assert a.text == first  # the text itself (entity spans, replies) is left as typed
+
+
 def test_tokenizer_splits_french_elision_and_arabic():
     detector = LanguageDetector({})
     tokenizer = SpacyLemmaTokenizer({})
