@@ -176,10 +176,11 @@ class LinearIntentBlend(GraphComponent, IntentClassifier):
     """A linear model (logistic regression) on TF-IDF word and character n-grams of the
     folded text, blended with DIET's intent ranking. Place it right after DIETClassifier.
 
-    DIET learns our few thousand examples by heart and then stumbles on wordings it has
-    not seen; a linear model over n-grams generalises more evenly, and the average of the
-    two beats either alone on the held-out set (docs/evaluation.md). The vocabulary, IDF
-    weights and coefficients are stored as JSON and arrays: nothing is unpickled.
+    DIET learns our examples by heart and then stumbles on wordings it has not seen; a
+    linear model over n-grams generalises more evenly, and the two make different
+    mistakes, so their weighted average (``diet_weight`` for DIET) beats either alone on
+    the held-out set (docs/evaluation.md). The vocabulary, IDF weights and coefficients
+    are stored as JSON and arrays: nothing is unpickled.
     """
 
     @staticmethod
