@@ -29,6 +29,12 @@ _LATIN_OTHERS = (
     Language.POLISH,
 )
 _ARABIC_SCRIPT_OTHERS = (Language.PERSIAN, Language.URDU)
+# Letters (and the zero-width non-joiner) that Persian and Urdu keyboards type in almost
+# every sentence and Arabic keyboards never do: keheh, Farsi yeh, pe, zhe, Urdu letters.
+# Not gaf or tcheh, which Moroccan and Iraqi Arabic writers use for "g" and "ch".
+_PERSIAN_URDU_MARKS = frozenset(
+    "\u06a9\u06cc\u067e\u0698\u06d2\u06c1\u0679\u0688\u0691\u06ba\u200c"
+)
 _BY_CODE = {
     "en": Language.ENGLISH,
     "fr": Language.FRENCH,
@@ -126,6 +132,7 @@ def detect(
             _code(top.language) != "ar"
             and top.value >= unsupported_threshold
             and len(words) >= unsupported_min_words
+            and not _PERSIAN_URDU_MARKS.isdisjoint(text)  # Darija is often taken for them
         ):
             return Detection(_code(top.language), "ar", top.value, True, False, script)
         # Arabic script is unambiguous among the languages we speak.

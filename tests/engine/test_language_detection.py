@@ -32,6 +32,23 @@ def test_confident_detection_of_our_languages(text, language):
     assert result.language == language
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["شنو الجو ف الويكاند", "خدام بلا تصريح، شنو كنخاطر انا وهو", "اه هادا هو مزيان بزاف"],
+)
+def test_darija_is_never_declared_persian_or_urdu(text):
+    result = detect(text)
+    assert result.supported and result.language == "ar"
+
+
+@pytest.mark.parametrize(
+    "text", ["لطفا به من کمک کنید", "من امشب جایی برای خوابیدن ندارم", "فارسی صحبت می‌کنی؟"]
+)
+def test_persian_is_still_recognised_as_unsupported(text):
+    result = detect(text)
+    assert result.confident and not result.supported
+
+
 @pytest.mark.parametrize("text", ["ok", "yes", "oui", "ja", "👍", "12", "merci", "salut", "hi"])
 def test_short_or_neutral_messages_never_count(text):
     result = detect(text)
