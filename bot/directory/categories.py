@@ -11,9 +11,10 @@ from functools import lru_cache
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.directory.cities import arabic_variants, normalise
+from bot.directory.cities import arabic_variants
 from bot.directory.seed import CATEGORIES
 from bot.settings import ROOT
+from bot.text import normalise
 
 SYNONYMS_FILE = ROOT / "data" / "nlu" / "en.yml"
 FUZZY_CUTOFF = 85

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.directory.cities import cities, city_key, normalise, resolve_city
+from bot.directory.cities import cities, city_key, resolve_city
+from bot.text import normalise
 
 LAUNCH = {"brussels", "antwerp", "ghent", "liege", "rabat", "casablanca", "tangier", "oujda"}
 
